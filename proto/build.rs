@@ -1,0 +1,37 @@
+//! Compiles the `.proto` files with protox (pure Rust), so no system `protoc` is needed.
+
+/// The messages of `state.proto` that hold secrets.
+const SECRET_STATE: [&str; 9] = [
+    "AccountState",
+    "SignedPreKeySecret",
+    "OneTimePreKeySecret",
+    "DeviceState",
+    "ChainState",
+    "SkippedKey",
+    "Handshake",
+    "SessionState",
+    "SessionBookState",
+];
+
+fn main() -> Result<(), Box<dyn core::error::Error>> {
+    let protos = ["ember/v1/wire.proto", "ember/v1/state.proto"];
+    for proto in protos {
+        println!("cargo:rerun-if-changed=proto/{proto}");
+    }
+    let descriptors = protox::compile(protos, ["proto"])?;
+    let mut config = prost_build::Config::new();
+    // Certificates are public, but they sit inside stored state that is wiped on drop.
+    config.type_attribute(
+        ".ember.v1.DeviceCertificate",
+        "#[derive(::zeroize::Zeroize)]",
+    );
+    // Stored state holds secrets: wipe it when dropped.
+    for message in SECRET_STATE {
+        config.type_attribute(
+            format!(".ember.v1.{message}"),
+            "#[derive(::zeroize::Zeroize, ::zeroize::ZeroizeOnDrop)]",
+        );
+    }
+    config.compile_fds(descriptors)?;
+    Ok(())
+}
