@@ -198,6 +198,20 @@ impl PreKeyBundle {
         })
     }
 
+    /// The bundle without the one-time prekey `id`: what a directory keeps after handing
+    /// that prekey out.
+    pub fn without_one_time_prekey(&self, id: u32) -> Self {
+        Self {
+            one_time_prekeys: self
+                .one_time_prekeys
+                .iter()
+                .filter(|prekey| prekey.id != id)
+                .cloned()
+                .collect(),
+            ..self.without_one_time_prekeys()
+        }
+    }
+
     /// The bundle without one-time prekeys, for when the directory has run out of them.
     pub fn without_one_time_prekeys(&self) -> Self {
         Self {
