@@ -1,7 +1,7 @@
 //! Compiles the `.proto` files with protox (pure Rust), so no system `protoc` is needed.
 
 /// The messages of `state.proto` that hold secrets.
-const SECRET_STATE: [&str; 9] = [
+const SECRET_STATE: [&str; 14] = [
     "AccountState",
     "SignedPreKeySecret",
     "OneTimePreKeySecret",
@@ -10,21 +10,33 @@ const SECRET_STATE: [&str; 9] = [
     "SkippedKey",
     "Handshake",
     "SessionState",
+    "SessionBookEntry",
     "SessionBookState",
+    "RoomChainState",
+    "RoomPeerChains",
+    "RoomSkippedKey",
+    "RoomState",
 ];
 
 fn main() -> Result<(), Box<dyn core::error::Error>> {
-    let protos = ["ember/v1/wire.proto", "ember/v1/state.proto"];
+    let protos = [
+        "ember/v1/wire.proto",
+        "ember/v1/content.proto",
+        "ember/v1/room.proto",
+        "ember/v1/state.proto",
+    ];
     for proto in protos {
         println!("cargo:rerun-if-changed=proto/{proto}");
     }
     let descriptors = protox::compile(protos, ["proto"])?;
     let mut config = prost_build::Config::new();
-    // Certificates are public, but they sit inside stored state that is wiped on drop.
-    config.type_attribute(
-        ".ember.v1.DeviceCertificate",
-        "#[derive(::zeroize::Zeroize)]",
-    );
+    // Public messages that sit inside stored state, which is wiped on drop.
+    for public in ["DeviceCertificate", "RoomMember"] {
+        config.type_attribute(
+            format!(".ember.v1.{public}"),
+            "#[derive(::zeroize::Zeroize)]",
+        );
+    }
     // Stored state holds secrets: wipe it when dropped.
     for message in SECRET_STATE {
         config.type_attribute(

@@ -181,3 +181,143 @@ fn fan_out_reaches_every_device_of_both_accounts() {
         Err(BookError::NoSession)
     );
 }
+
+#[test]
+fn a_replayed_old_initial_message_does_not_destroy_the_live_session() {
+    let mut rng = seeded(6);
+    let alice = device(&mut rng);
+    let mut bob = device(&mut rng);
+    let no_one_time_prekeys = bundle(&bob).without_one_time_prekeys();
+    let mut bob_book = SessionBook::new();
+
+    // An old session, started without a one-time prekey (so its first message can be
+    // replayed into a new session: the known X3DH limit).
+    let mut old = Session::initiate(&mut rng, &alice, &no_one_time_prekeys).unwrap();
+    let old_first = old.encrypt(&mut rng, b"old hello").unwrap();
+    bob_book
+        .decrypt(&mut bob, alice.address(), &old_first)
+        .unwrap();
+
+    // Alice starts afresh; the new session is acknowledged both ways.
+    let mut live = Session::initiate(&mut rng, &alice, &bundle(&bob)).unwrap();
+    let hello = live.encrypt(&mut rng, b"new hello").unwrap();
+    assert_eq!(
+        bob_book.decrypt(&mut bob, alice.address(), &hello).unwrap(),
+        b"new hello"
+    );
+
+    // The replay reaches the old session, which the book still keeps, and is refused.
+    assert_eq!(
+        bob_book.decrypt(&mut bob, alice.address(), &old_first),
+        Err(BookError::Decrypt(DecryptError::Duplicate { counter: 0 }))
+    );
+    let next = live.encrypt(&mut rng, b"still here").unwrap();
+    assert_eq!(
+        bob_book.decrypt(&mut bob, alice.address(), &next).unwrap(),
+        b"still here"
+    );
+    let reply = bob_book
+        .send_to(&mut rng, &[alice.address()], b"reply")
+        .unwrap()
+        .remove(0)
+        .envelope;
+    assert_eq!(live.decrypt(&reply).unwrap(), b"reply");
+}
+
+#[test]
+fn simultaneous_initiation_converges_on_one_session() {
+    let mut rng = seeded(7);
+    let mut alice = device(&mut rng);
+    let mut bob = device(&mut rng);
+    let mut alice_book = SessionBook::new();
+    let mut bob_book = SessionBook::new();
+    alice_book.start(&mut rng, &alice, &bundle(&bob)).unwrap();
+    bob_book.start(&mut rng, &bob, &bundle(&alice)).unwrap();
+    let from_alice = alice_book
+        .send_to(&mut rng, &[bob.address()], b"a1")
+        .unwrap();
+    let from_bob = bob_book
+        .send_to(&mut rng, &[alice.address()], b"b1")
+        .unwrap();
+    assert_eq!(
+        bob_book
+            .decrypt(&mut bob, alice.address(), &from_alice[0].envelope)
+            .unwrap(),
+        b"a1"
+    );
+    assert_eq!(
+        alice_book
+            .decrypt(&mut alice, bob.address(), &from_bob[0].envelope)
+            .unwrap(),
+        b"b1"
+    );
+    for round in 0..4 {
+        let text = format!("round {round}");
+        let out = alice_book
+            .send_to(&mut rng, &[bob.address()], text.as_bytes())
+            .unwrap();
+        assert_eq!(
+            bob_book
+                .decrypt(&mut bob, alice.address(), &out[0].envelope)
+                .unwrap(),
+            text.as_bytes()
+        );
+        let out = bob_book
+            .send_to(&mut rng, &[alice.address()], text.as_bytes())
+            .unwrap();
+        assert_eq!(
+            alice_book
+                .decrypt(&mut alice, bob.address(), &out[0].envelope)
+                .unwrap(),
+            text.as_bytes()
+        );
+    }
+}
+
+#[test]
+fn a_replay_of_a_forgotten_session_cannot_displace_the_live_one() {
+    let mut rng = seeded(8);
+    let alice = device(&mut rng);
+    let mut bob = device(&mut rng);
+    let mut bob_book = SessionBook::new();
+    let mut old =
+        Session::initiate(&mut rng, &alice, &bundle(&bob).without_one_time_prekeys()).unwrap();
+    let old_first = old.encrypt(&mut rng, b"old hello").unwrap();
+    bob_book
+        .decrypt(&mut bob, alice.address(), &old_first)
+        .unwrap();
+
+    // Enough newer sessions that the book forgets the old one.
+    let mut live = None;
+    for i in 0..=ember_core::limits::MAX_PREVIOUS_SESSIONS {
+        let mut session = Session::initiate(&mut rng, &alice, &bundle(&bob)).unwrap();
+        let hello = session
+            .encrypt(&mut rng, format!("hello {i}").as_bytes())
+            .unwrap();
+        bob_book.decrypt(&mut bob, alice.address(), &hello).unwrap();
+        let reply = bob_book
+            .send_to(&mut rng, &[alice.address()], b"ack")
+            .unwrap();
+        session.decrypt(&reply[0].envelope).unwrap();
+        live = Some(session);
+    }
+    let mut live = live.unwrap();
+
+    // Without a one-time prekey the replay is indistinguishable from a new session, so it is
+    // accepted, but the live session stays in the book and takes over again.
+    assert_eq!(
+        bob_book
+            .decrypt(&mut bob, alice.address(), &old_first)
+            .unwrap(),
+        b"old hello"
+    );
+    let next = live.encrypt(&mut rng, b"still here").unwrap();
+    assert_eq!(
+        bob_book.decrypt(&mut bob, alice.address(), &next).unwrap(),
+        b"still here"
+    );
+    let reply = bob_book
+        .send_to(&mut rng, &[alice.address()], b"reply")
+        .unwrap();
+    assert_eq!(live.decrypt(&reply[0].envelope).unwrap(), b"reply");
+}

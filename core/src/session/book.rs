@@ -3,7 +3,7 @@
 //! A message to a person goes to every device of theirs and to the sender's own other
 //! devices, one envelope per device, each through its own session.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -11,10 +11,11 @@ use rand_core::CryptoRng;
 
 use super::Session;
 use super::message::Incoming;
+use crate::error::DecryptError;
 use crate::error::{BookError, EncryptError};
 use crate::identity::Device;
 use crate::ids::{AccountId, DeviceAddress};
-use crate::limits::{MAX_PLAINTEXT_LEN, MAX_SESSIONS};
+use crate::limits::{MAX_PLAINTEXT_LEN, MAX_PREVIOUS_SESSIONS, MAX_SESSIONS};
 use crate::prekeys::PreKeyBundle;
 
 /// One envelope of a fan-out, and the device it is for.
@@ -27,9 +28,67 @@ pub struct Outgoing {
 }
 
 /// The sessions of one local device, one per remote device.
+///
+/// Besides the current session with a device, the book keeps up to
+/// [`MAX_PREVIOUS_SESSIONS`] earlier ones (as libsignal does): when both devices started a
+/// session at once, or a new initial message replaced a session while messages of the old one
+/// were in flight, those messages still decrypt, and the session that decrypts becomes current
+/// again. So a replayed old initial message cannot destroy a working session.
 #[derive(Default)]
 pub struct SessionBook {
-    pub(crate) sessions: BTreeMap<DeviceAddress, Session>,
+    pub(crate) peers: BTreeMap<DeviceAddress, Peer>,
+}
+
+/// The sessions with one remote device.
+pub(crate) struct Peer {
+    pub(crate) current: Session,
+    /// Most recent first.
+    pub(crate) previous: VecDeque<Session>,
+}
+
+impl Peer {
+    pub(crate) fn new(current: Session) -> Self {
+        Self {
+            current,
+            previous: VecDeque::new(),
+        }
+    }
+
+    /// Makes `session` current, keeping the old current one as the most recent previous.
+    fn adopt(&mut self, session: Session) {
+        let old = core::mem::replace(&mut self.current, session);
+        self.previous.push_front(old);
+        self.previous.truncate(MAX_PREVIOUS_SESSIONS);
+    }
+
+    /// Decrypts with the current session, else with a previous one, which then becomes
+    /// current. On failure returns `Duplicate` if any session has seen the message, else the
+    /// current session's error.
+    fn decrypt(&mut self, incoming: &Incoming) -> Result<Vec<u8>, DecryptError> {
+        let mut error = match self.current.decrypt_incoming(incoming) {
+            Ok(plaintext) => return Ok(plaintext),
+            Err(error) => error,
+        };
+        for at in 0..self.previous.len() {
+            match self.previous[at].decrypt_incoming(incoming) {
+                Ok(plaintext) => {
+                    if let Some(session) = self.previous.remove(at) {
+                        self.adopt(session);
+                    }
+                    return Ok(plaintext);
+                }
+                Err(duplicate @ DecryptError::Duplicate { .. }) => error = duplicate,
+                Err(_) => {}
+            }
+        }
+        Err(error)
+    }
+
+    fn knows(&self, initial: &super::message::InitialMessage) -> bool {
+        core::iter::once(&self.current)
+            .chain(&self.previous)
+            .any(|session| session.is_session_of(initial))
+    }
 }
 
 impl SessionBook {
@@ -38,7 +97,7 @@ impl SessionBook {
         Self::default()
     }
 
-    /// Starts a session with the device that published `bundle`, replacing any earlier
+    /// Starts a session with the device that published `bundle`; it becomes the current
     /// session with that device.
     pub fn start(
         &mut self,
@@ -49,7 +108,7 @@ impl SessionBook {
         let address = bundle.certificate().address();
         self.check_room_for(&address)?;
         let session = Session::initiate(rng, local, bundle)?;
-        self.sessions.insert(address, session);
+        self.insert(address, session);
         Ok(())
     }
 
@@ -65,16 +124,35 @@ impl SessionBook {
         plaintext: &[u8],
     ) -> Result<Vec<Outgoing>, BookError> {
         let own = local.address();
-        let is_target = |address: &DeviceAddress| {
-            address.account == recipient || (address.account == own.account && *address != own)
-        };
         if !self
-            .sessions
+            .peers
             .keys()
             .any(|address| address.account == recipient)
         {
             return Err(BookError::NoSession);
         }
+        let targets: Vec<DeviceAddress> = self
+            .peers
+            .keys()
+            .copied()
+            .filter(|address| {
+                address.account == recipient || (address.account == own.account && *address != own)
+            })
+            .collect();
+        self.send_to(rng, &targets, plaintext)
+    }
+
+    /// Encrypts `plaintext` once for each device in `to` (for example a room's
+    /// [`crate::room::Distribution`]), through the sessions with them.
+    ///
+    /// Either every session encrypts or none changes: a missing session, a plaintext too long
+    /// or an exhausted chain is found before the first encryption.
+    pub fn send_to(
+        &mut self,
+        rng: &mut (impl CryptoRng + ?Sized),
+        to: &[DeviceAddress],
+        plaintext: &[u8],
+    ) -> Result<Vec<Outgoing>, BookError> {
         if plaintext.len() > MAX_PLAINTEXT_LEN {
             return Err(EncryptError::TooLong {
                 len: plaintext.len(),
@@ -82,88 +160,98 @@ impl SessionBook {
             }
             .into());
         }
-        if self
-            .sessions
-            .iter()
-            .any(|(address, session)| is_target(address) && !session.can_encrypt())
-        {
-            return Err(EncryptError::ChainExhausted.into());
+        for address in to {
+            match self.peers.get(address) {
+                None => return Err(BookError::MissingSession { to: *address }),
+                Some(peer) if !peer.current.can_encrypt() => {
+                    return Err(EncryptError::ChainExhausted.into());
+                }
+                Some(_) => {}
+            }
         }
-        let mut out = Vec::new();
-        for (address, session) in self
-            .sessions
-            .iter_mut()
-            .filter(|(address, _)| is_target(address))
-        {
-            out.push(Outgoing {
-                to: *address,
-                envelope: session.encrypt(rng, plaintext)?,
-            });
+        let mut out = Vec::with_capacity(to.len());
+        for address in to {
+            if let Some(peer) = self.peers.get_mut(address) {
+                out.push(Outgoing {
+                    to: *address,
+                    envelope: peer.current.encrypt(rng, plaintext)?,
+                });
+            }
         }
         Ok(out)
     }
 
     /// Decrypts an envelope that the transport says came from `from`.
     ///
-    /// An initial message from a device without a session (or with a session under another
-    /// base key, which the new one replaces) makes a session with [`Session::accept`]; its
-    /// certificate must name `from`. On any error neither the book nor `local` changes.
+    /// An initial message that none of the sessions with `from` started makes a new current
+    /// session with [`Session::accept`]; its certificate must name `from`. On any error
+    /// neither the book nor `local` changes.
     pub fn decrypt(
         &mut self,
         local: &mut Device,
         from: DeviceAddress,
         envelope: &[u8],
     ) -> Result<Vec<u8>, BookError> {
-        let incoming = Incoming::decode(envelope).map_err(crate::error::DecryptError::from)?;
-        let existing = self.sessions.get_mut(&from);
-        match (&incoming, existing) {
-            (Incoming::Ratchet(_), Some(session)) => Ok(session.decrypt_incoming(&incoming)?),
+        let incoming = Incoming::decode(envelope).map_err(DecryptError::from)?;
+        let peer = self.peers.get_mut(&from);
+        match (&incoming, peer) {
             (Incoming::Ratchet(_), None) => Err(BookError::UnknownSender),
-            (Incoming::Initial(initial), Some(session)) if session.is_session_of(initial) => {
-                Ok(session.decrypt_incoming(&incoming)?)
-            }
-            (Incoming::Initial(initial), _) => {
+            (Incoming::Initial(initial), peer)
+                if !peer.as_ref().is_some_and(|peer| peer.knows(initial)) =>
+            {
                 self.check_room_for(&from)?;
                 let (session, plaintext) = Session::accept_initial(local, initial)?;
                 if session.remote_address() != from {
                     return Err(BookError::SenderMismatch);
                 }
-                self.sessions.insert(from, session);
+                self.insert(from, session);
                 Ok(plaintext)
+            }
+            (_, Some(peer)) => Ok(peer.decrypt(&incoming)?),
+            (Incoming::Initial(_), None) => Err(BookError::UnknownSender),
+        }
+    }
+
+    fn insert(&mut self, address: DeviceAddress, session: Session) {
+        match self.peers.get_mut(&address) {
+            Some(peer) => peer.adopt(session),
+            None => {
+                self.peers.insert(address, Peer::new(session));
             }
         }
     }
 
-    /// The session with `address`, if any.
+    /// The current session with `address`, if any.
     pub fn session(&self, address: &DeviceAddress) -> Option<&Session> {
-        self.sessions.get(address)
+        self.peers.get(address).map(|peer| &peer.current)
     }
 
-    /// Forgets the session with `address` (for example when the device was revoked).
-    pub fn remove(&mut self, address: &DeviceAddress) -> Option<Session> {
-        self.sessions.remove(address)
+    /// Forgets every session with `address` (for example when the device was revoked).
+    /// Returns whether there was one.
+    pub fn remove(&mut self, address: &DeviceAddress) -> bool {
+        self.peers.remove(address).is_some()
     }
 
     /// The devices of `account` this book has sessions with.
     pub fn devices_of(&self, account: AccountId) -> impl Iterator<Item = DeviceAddress> + '_ {
-        self.sessions
+        self.peers
             .keys()
             .copied()
             .filter(move |address| address.account == account)
     }
 
-    /// How many sessions the book holds.
+    /// How many devices the book has sessions with.
     pub fn len(&self) -> usize {
-        self.sessions.len()
+        self.peers.len()
     }
 
     /// Whether the book holds no session.
     pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty()
+        self.peers.is_empty()
     }
 
     fn check_room_for(&self, address: &DeviceAddress) -> Result<(), BookError> {
-        if self.sessions.len() >= MAX_SESSIONS && !self.sessions.contains_key(address) {
+        if self.peers.len() >= MAX_SESSIONS && !self.peers.contains_key(address) {
             return Err(BookError::Full);
         }
         Ok(())
@@ -172,6 +260,13 @@ impl SessionBook {
 
 impl fmt::Debug for SessionBook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.sessions.values()).finish()
+        let Self { peers } = self;
+        f.debug_struct("SessionBook")
+            .field("devices", &peers.len())
+            .field(
+                "sessions",
+                &peers.values().map(|peer| &peer.current).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
     }
 }

@@ -29,7 +29,7 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
-mod book;
+pub(crate) mod book;
 pub(crate) mod chain;
 pub(crate) mod message;
 pub(crate) mod ratchet;
@@ -39,7 +39,6 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use rand_core::CryptoRng;
-use subtle::ConstantTimeEq;
 
 pub use book::{Outgoing, SessionBook};
 use message::{Handshake, Incoming, InitialMessage, RatchetMessage};
@@ -155,7 +154,8 @@ impl Session {
             &secret,
             PrivateKey::from_secret(&signed_prekey.to_secret()),
             initial.message.header.ratchet_key,
-        )?;
+        )
+        .map_err(|_| AcceptError::NonContributory)?;
         let mut session = Self {
             local_certificate: local.certificate.clone(),
             remote_certificate,
@@ -231,15 +231,12 @@ impl Session {
             .is_none_or(|chain| chain.next < u32::MAX)
     }
 
-    /// Whether an initial message belongs to this session (same base key, compared in
-    /// constant time).
+    /// Whether an initial message belongs to this session: the same handshake (base key,
+    /// prekey ids) from the same initiator certificate. Comparing all of it, not only the
+    /// base key, means no byte of a handshake message goes unauthenticated.
     pub(crate) fn is_session_of(&self, initial: &InitialMessage) -> bool {
-        bool::from(
-            self.handshake
-                .base_key
-                .as_bytes()
-                .ct_eq(initial.handshake.base_key.as_bytes()),
-        )
+        self.handshake == initial.handshake
+            && self.remote_certificate.to_wire() == initial.initiator
     }
 
     /// The remote device's verified certificate.

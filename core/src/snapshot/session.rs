@@ -11,7 +11,10 @@ use super::{Kind, SnapshotKey, open, seal};
 use crate::crypto::dh::{PrivateKey, PublicKey};
 use crate::error::{DecodeError, SnapshotError};
 use crate::identity::DeviceCertificate;
-use crate::limits::{MAX_RECEIVING_CHAINS, MAX_SESSIONS, MAX_STORED_SKIPPED_KEYS};
+use crate::limits::{
+    MAX_PREVIOUS_SESSIONS, MAX_RECEIVING_CHAINS, MAX_SESSIONS, MAX_STORED_SKIPPED_KEYS,
+};
+use crate::session::book::Peer;
 use crate::session::chain::{ChainKey, MessageKey, RootKey};
 use crate::session::message::Handshake;
 use crate::session::ratchet::{Ratchet, ReceivingChain, SendingChain, SkippedKey};
@@ -166,7 +169,14 @@ impl SessionBook {
     ) -> Result<Vec<u8>, SnapshotError> {
         let state = proto::SessionBookState {
             format: STATE_FORMAT,
-            sessions: self.sessions.values().map(Session::to_state).collect(),
+            entries: self
+                .peers
+                .values()
+                .map(|peer| proto::SessionBookEntry {
+                    current: Some(peer.current.to_state()),
+                    previous: peer.previous.iter().map(Session::to_state).collect(),
+                })
+                .collect(),
         };
         seal(key, Kind::SessionBook, rng, &state)
     }
@@ -174,18 +184,30 @@ impl SessionBook {
     /// Opens a book sealed by [`SessionBook::seal`].
     pub fn open(key: &SnapshotKey, sealed: &[u8]) -> Result<Self, SnapshotError> {
         let state: proto::SessionBookState = open(key, Kind::SessionBook, sealed)?;
-        if state.sessions.len() > MAX_SESSIONS {
+        if state.entries.len() > MAX_SESSIONS {
             return Err(DecodeError::TooMany {
-                field: "sessions",
+                field: "entries",
                 max: MAX_SESSIONS,
             }
             .into());
         }
-        let mut sessions = BTreeMap::new();
-        for state in &state.sessions {
-            let session = Session::from_state(state)?;
-            sessions.insert(session.remote_address(), session);
+        let mut peers = BTreeMap::new();
+        for entry in &state.entries {
+            if entry.previous.len() > MAX_PREVIOUS_SESSIONS {
+                return Err(DecodeError::TooMany {
+                    field: "previous",
+                    max: MAX_PREVIOUS_SESSIONS,
+                }
+                .into());
+            }
+            let current = Session::from_state(wire::required(entry.current.as_ref(), "current")?)?;
+            let previous = entry
+                .previous
+                .iter()
+                .map(Session::from_state)
+                .collect::<Result<VecDeque<_>, _>>()?;
+            peers.insert(current.remote_address(), Peer { current, previous });
         }
-        Ok(Self { sessions })
+        Ok(Self { peers })
     }
 }
