@@ -18,3 +18,43 @@ pub(crate) const ROOT_CHAIN: &[u8] = b"ember/v1/root-chain\0";
 pub(crate) const MESSAGE: &[u8] = b"ember/v1/message\0";
 /// Safety number fingerprint iteration.
 pub(crate) const SAFETY_NUMBER: &[u8] = b"ember/v1/safety-number\0";
+/// Signature over a room message.
+pub(crate) const ROOM_MESSAGE_SIGNATURE: &[u8] = b"ember/v1/room-message-signature\0";
+/// Associated data of a room message.
+pub(crate) const ROOM_MESSAGE: &[u8] = b"ember/v1/room-message\0";
+/// HKDF info prefix of a file stream's chunk key, nonce prefix and key commitment.
+pub(crate) const FILE: &[u8] = b"ember/v1/file\0";
+/// HKDF info prefix of a call participant's SFrame base key; the KID (u64) and the SFrame
+/// cipher suite (u16) follow, big-endian.
+pub(crate) const SFRAME_BASE_KEY: &[u8] = b"ember/v1/sframe-base-key\0";
+
+#[cfg(test)]
+mod tests {
+    const LABELS: [&[u8]; 12] = [
+        super::DEVICE_CERTIFICATE,
+        super::CERTIFICATE_FINGERPRINT,
+        super::SIGNED_PREKEY,
+        super::ONE_TIME_PREKEY,
+        super::X3DH,
+        super::ROOT_CHAIN,
+        super::MESSAGE,
+        super::SAFETY_NUMBER,
+        super::ROOM_MESSAGE_SIGNATURE,
+        super::ROOM_MESSAGE,
+        super::FILE,
+        super::SFRAME_BASE_KEY,
+    ];
+
+    #[test]
+    fn labels_are_prefix_free_and_specified() {
+        let spec = include_str!("../../docs/PROTOCOL.md");
+        for (i, label) in LABELS.iter().enumerate() {
+            assert_eq!(label.last(), Some(&0), "label {i} ends in NUL");
+            let text = core::str::from_utf8(&label[..label.len() - 1]).unwrap();
+            assert!(spec.contains(&alloc::format!("`\"{text}\\0\"`")), "{text} is in the table");
+            for (j, other) in LABELS.iter().enumerate() {
+                assert!(i == j || !other.starts_with(label), "{text} prefixes label {j}");
+            }
+        }
+    }
+}

@@ -44,6 +44,15 @@ impl ConstantTimeEq for Secret32 {
     }
 }
 
+/// Equality in constant time, through [`ConstantTimeEq`].
+impl PartialEq for Secret32 {
+    fn eq(&self, other: &Self) -> bool {
+        bool::from(self.ct_eq(other))
+    }
+}
+
+impl Eq for Secret32 {}
+
 impl fmt::Debug for Secret32 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret32(..)")

@@ -27,6 +27,7 @@
 //! ```
 
 mod account;
+mod room;
 mod session;
 
 use alloc::vec::Vec;
@@ -54,6 +55,7 @@ pub(crate) enum Kind {
     Device = 2,
     Session = 3,
     SessionBook = 4,
+    Room = 5,
 }
 
 /// The caller's 32-byte key for sealing snapshots. Zeroized on drop, never printed.
