@@ -81,6 +81,39 @@ pub fn open(
     }
 }
 
+/// Encrypts `buffer` in place and returns the tag, for callers that frame the tag themselves.
+///
+/// The file stream seals each chunk inside the caller's output buffer with it, so that no
+/// chunk costs an allocation.
+pub fn seal_in_place_detached(
+    key: &[u8; KEY_LEN],
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    buffer: &mut [u8],
+) -> Result<[u8; TAG_LEN], TooLong> {
+    let cipher = Aes256Gcm::new(key.into());
+    let tag = cipher
+        .encrypt_inout_detached(nonce.into(), aad, buffer.into())
+        .map_err(|_| TooLong)?;
+    Ok(tag.into())
+}
+
+/// Verifies `tag` over `buffer` and only then decrypts `buffer` in place.
+///
+/// When the tag does not verify, `buffer` is left as it was (still ciphertext).
+pub fn open_in_place_detached(
+    key: &[u8; KEY_LEN],
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    buffer: &mut [u8],
+    tag: &[u8; TAG_LEN],
+) -> Result<(), BadTag> {
+    let cipher = Aes256Gcm::new(key.into());
+    cipher
+        .decrypt_inout_detached(nonce.into(), aad, buffer.into(), tag.into())
+        .map_err(|_| BadTag)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +133,32 @@ mod tests {
         assert_eq!(open(&key, &nonce, b"ax", &sealed), Err(BadTag));
         assert_eq!(open(&[9u8; 32], &nonce, b"ad", &sealed), Err(BadTag));
         assert_eq!(open(&key, &nonce, b"ad", &sealed[..10]), Err(BadTag));
+    }
+
+    #[test]
+    fn detached_variants_match_the_attached_ones() {
+        let key = [3u8; 32];
+        let nonce = [4u8; 12];
+        let mut buffer = *b"chunk of a file";
+        let tag = seal_in_place_detached(&key, &nonce, b"ad", &mut buffer).unwrap();
+        let mut attached = buffer.to_vec();
+        attached.extend_from_slice(&tag);
+        assert_eq!(
+            attached,
+            seal(&key, &nonce, b"ad", b"chunk of a file").unwrap()
+        );
+        let mut bad_tag = tag;
+        bad_tag[0] ^= 1;
+        let before = buffer;
+        assert_eq!(
+            open_in_place_detached(&key, &nonce, b"ad", &mut buffer, &bad_tag),
+            Err(BadTag)
+        );
+        assert_eq!(
+            buffer, before,
+            "a failed open leaves the ciphertext untouched"
+        );
+        open_in_place_detached(&key, &nonce, b"ad", &mut buffer, &tag).unwrap();
+        assert_eq!(&buffer, b"chunk of a file");
     }
 }
