@@ -5,19 +5,39 @@
 //! byte-exact specification.
 #![no_std]
 #![forbid(unsafe_code)]
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::alloc_instead_of_core
+)]
 
 extern crate alloc;
 
+pub mod content;
 pub mod crypto;
 mod domain;
 pub mod error;
+pub mod file;
 pub mod identity;
 mod ids;
 pub mod limits;
+pub mod payload;
 pub mod prekeys;
+pub mod room;
 pub mod snapshot;
 mod wire;
 
 pub use ids::{ACCOUNT_ID_LEN, AccountId, DeviceAddress, DeviceId, Timestamp};
 pub use wire::{Suite, VERSION};
 pub mod session;
+pub mod sframe;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExample;
+
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
+#[cfg(test)]
+mod kat;
