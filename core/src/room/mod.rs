@@ -267,7 +267,8 @@ impl Room {
     }
 
     /// Leaves the room: this device's account is removed, the others move to a new epoch.
-    /// Returns the new list for every remaining device; the room is inactive afterwards.
+    /// Returns the new list for every other device of the old list (the account's other
+    /// devices stop when they apply it); the room is inactive afterwards.
     pub fn leave(&mut self) -> Result<Vec<Distribution>, RoomError> {
         if self.own.is_none() {
             return Err(RoomError::NotInRoom);
@@ -280,7 +281,9 @@ impl Room {
             epoch: self.epoch + 1,
             members,
         };
-        let to = update.members.devices().collect();
+        // Every old device but this one: the remaining ones move to the new epoch, this
+        // account's other devices learn that they are out.
+        let to = self.other_devices();
         self.deactivate(&update);
         Ok(alloc::vec![Distribution {
             payload: Payload::RoomUpdate(update),
