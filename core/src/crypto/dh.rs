@@ -83,6 +83,18 @@ impl PrivateKey {
         }
     }
 
+    /// An independent copy (the cached public key is copied, not recomputed), made where the
+    /// protocol needs the same key in two places: a signed prekey that also starts a ratchet.
+    pub(crate) fn duplicate(&self) -> Self {
+        let mut bytes = self.secret.to_bytes();
+        let secret = Box::new(StaticSecret::from(bytes));
+        zeroize::Zeroize::zeroize(&mut bytes);
+        Self {
+            secret,
+            public: self.public,
+        }
+    }
+
     fn from_static(secret: StaticSecret) -> Self {
         let secret = Box::new(secret);
         let public = PublicKey(x25519_dalek::PublicKey::from(&*secret).to_bytes());

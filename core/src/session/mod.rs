@@ -152,7 +152,7 @@ impl Session {
         .map_err(|_| AcceptError::NonContributory)?;
         let ratchet = Ratchet::responder(
             &secret,
-            PrivateKey::from_secret(&signed_prekey.to_secret()),
+            signed_prekey.duplicate(),
             initial.message.header.ratchet_key,
         )
         .map_err(|_| AcceptError::NonContributory)?;
