@@ -24,6 +24,10 @@ fn main() -> Result<(), Box<dyn core::error::Error>> {
         "ember/v1/content.proto",
         "ember/v1/room.proto",
         "ember/v1/state.proto",
+        "ember/v1/policy.proto",
+        "ember/v1/federation.proto",
+        "ember/v1/retention.proto",
+        "ember/v1/atak.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed=proto/{proto}");

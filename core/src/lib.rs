@@ -13,16 +13,21 @@
 
 extern crate alloc;
 
+pub mod atak;
 pub mod content;
 pub mod crypto;
 mod domain;
 pub mod error;
+pub mod federation;
 pub mod file;
 pub mod identity;
 mod ids;
 pub mod limits;
+pub mod network;
 pub mod payload;
+pub mod policy;
 pub mod prekeys;
+pub mod retention;
 pub mod room;
 pub mod snapshot;
 mod wire;
