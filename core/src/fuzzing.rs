@@ -48,9 +48,12 @@ use crate::prekeys::PreKeyBundle;
 use crate::session::{Session, SessionBook};
 use crate::snapshot::{FORMAT, Kind, MAGIC, SnapshotKey};
 
+/// A fuzz target's entry point: takes any bytes, panics only on a finding.
+pub type EntryPoint = fn(&[u8]);
+
 /// Every fuzz target: its name, which names `fuzz/fuzz_targets/<name>.rs` and
 /// `fuzz/corpus/<name>/`, and the entry point it calls.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, EntryPoint)] = &[
     ("prekey_bundle", prekey_bundle),
     ("certificate", certificate),
     ("initial_message", initial_message),
@@ -236,7 +239,7 @@ pub fn snapshot(data: &[u8]) {
 /// Seals the bytes as the state of each kind of snapshot under [`SNAPSHOT_KEY`] and opens
 /// them as in [`snapshot`]: the state decoders, past the tag check.
 pub fn snapshot_state(data: &[u8]) {
-    let kinds: [(Kind, fn(&[u8])); 4] = [
+    let kinds: [(Kind, EntryPoint); 4] = [
         (Kind::Account, open_and_reseal::<Account>),
         (Kind::Device, open_and_reseal::<Device>),
         (Kind::Session, open_and_reseal::<Session>),
@@ -288,7 +291,7 @@ macro_rules! sealable {
         impl Sealable for $type {
             fn sealed(&self) -> Vec<u8> {
                 self.seal(&snapshot_key(), &mut rng(NONCES))
-                    .expect("a fuzzing fixture is far below the snapshot size limit")
+                    .expect("a fixture or a fuzz input is far below the snapshot size limit")
             }
 
             fn open_fixed(sealed: &[u8]) -> Result<Self, SnapshotError> {

@@ -12,8 +12,8 @@ use rand_core::CryptoRng;
 use super::Session;
 use super::message::Incoming;
 use crate::error::DecryptError;
-use crate::error::{BookError, EncryptError};
-use crate::identity::Device;
+use crate::error::{AcceptError, BookError, EncryptError};
+use crate::identity::{Device, DeviceCertificate};
 use crate::ids::{AccountId, DeviceAddress};
 use crate::limits::{MAX_PLAINTEXT_LEN, MAX_PREVIOUS_SESSIONS, MAX_SESSIONS};
 use crate::prekeys::PreKeyBundle;
@@ -200,10 +200,14 @@ impl SessionBook {
                 if !peer.as_ref().is_some_and(|peer| peer.knows(initial)) =>
             {
                 self.check_room_for(&from)?;
-                let (session, plaintext) = Session::accept_initial(local, initial)?;
-                if session.remote_address() != from {
+                // The sender check comes before anything that changes `local` (accepting
+                // consumes a one-time prekey), so a mislabelled message costs nothing.
+                let certificate =
+                    DeviceCertificate::from_wire(&initial.initiator).map_err(AcceptError::from)?;
+                if certificate.address() != from {
                     return Err(BookError::SenderMismatch);
                 }
+                let (session, plaintext) = Session::accept_verified(local, initial, certificate)?;
                 self.insert(from, session);
                 Ok(plaintext)
             }

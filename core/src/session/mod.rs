@@ -122,6 +122,15 @@ impl Session {
         initial: &InitialMessage,
     ) -> Result<(Self, Vec<u8>), AcceptError> {
         let remote_certificate = DeviceCertificate::from_wire(&initial.initiator)?;
+        Self::accept_verified(local, initial, remote_certificate)
+    }
+
+    /// [`Session::accept_initial`] with the initiator's certificate already verified.
+    pub(crate) fn accept_verified(
+        local: &mut Device,
+        initial: &InitialMessage,
+        remote_certificate: DeviceCertificate,
+    ) -> Result<(Self, Vec<u8>), AcceptError> {
         let handshake = &initial.handshake;
         let signed_prekey = local.signed_prekey(handshake.signed_prekey_id).ok_or(
             AcceptError::UnknownSignedPreKey {
