@@ -51,9 +51,15 @@ mod tests {
         for (i, label) in LABELS.iter().enumerate() {
             assert_eq!(label.last(), Some(&0), "label {i} ends in NUL");
             let text = core::str::from_utf8(&label[..label.len() - 1]).unwrap();
-            assert!(spec.contains(&alloc::format!("`\"{text}\\0\"`")), "{text} is in the table");
+            assert!(
+                spec.contains(&alloc::format!("`\"{text}\\0\"`")),
+                "{text} is in the table"
+            );
             for (j, other) in LABELS.iter().enumerate() {
-                assert!(i == j || !other.starts_with(label), "{text} prefixes label {j}");
+                assert!(
+                    i == j || !other.starts_with(label),
+                    "{text} prefixes label {j}"
+                );
             }
         }
     }

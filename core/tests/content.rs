@@ -7,9 +7,9 @@ use ember_core::content::{
     Body, CallAction, CallSignal, Classification, Content, FileReference, Location, MAX_TEXT_LEN,
     MessageId, ReceiptKind, Timers,
 };
+use ember_core::error::{ContentError, DecodeError};
 use ember_core::file::FileKey;
 use ember_core::sframe::CallSecret;
-use ember_core::error::{ContentError, DecodeError};
 use ember_proto::prost::Message;
 use ember_proto::v1 as proto;
 

@@ -6,9 +6,9 @@ use alloc::vec::Vec;
 use ember_proto::v1 as proto;
 
 use super::{MAX_NAME_LEN, MAX_RECEIPT_IDS, MAX_TEXT_LEN, MessageId};
+use crate::error::{ContentError, DecodeError};
 use crate::file::FileKey;
 use crate::sframe::CallSecret;
-use crate::error::{ContentError, DecodeError};
 use crate::wire;
 
 /// What a message says or does.
