@@ -58,6 +58,10 @@ fn bodies() -> Vec<Body> {
             sframe_suite: 4,
             video: true,
         }),
+        Body::System {
+            notice: ember_core::content::SystemNotice::RetentionOn,
+            network: ember_core::network::NetworkId([8; 16]),
+        },
     ]
 }
 
@@ -75,6 +79,7 @@ fn every_body_kind_round_trips_with_metadata() {
         };
         content.forwarded = i % 3 == 0;
         content.quick_reply = i % 4 == 0;
+        content.sequence = i as u64;
         content.classification = if i % 2 == 0 {
             Classification::Unclassified
         } else {

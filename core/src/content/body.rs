@@ -8,6 +8,7 @@ use ember_proto::v1 as proto;
 use super::{MAX_NAME_LEN, MAX_RECEIPT_IDS, MAX_TEXT_LEN, MessageId};
 use crate::error::{ContentError, DecodeError};
 use crate::file::FileKey;
+use crate::network::NetworkId;
 use crate::sframe::CallSecret;
 use crate::wire;
 
@@ -49,6 +50,22 @@ pub enum Body {
     },
     /// Call signalling.
     Call(CallSignal),
+    /// A notice to show as a system message.
+    System {
+        /// What happened.
+        notice: SystemNotice,
+        /// The network it concerns.
+        network: NetworkId,
+    },
+}
+
+/// What a system message announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemNotice {
+    /// The network turned data retention on: a compliance recipient now receives every message.
+    RetentionOn,
+    /// The network turned data retention off.
+    RetentionOff,
 }
 
 /// A file by reference, with the key and digest to fetch and check it.
@@ -182,6 +199,14 @@ impl Body {
                 sframe_suite: u32::from(call.sframe_suite),
                 video: call.video,
             }),
+            Self::System { notice, network } => Wire::System(proto::SystemNotice {
+                kind: match notice {
+                    SystemNotice::RetentionOn => proto::SystemNoticeKind::RetentionOn,
+                    SystemNotice::RetentionOff => proto::SystemNoticeKind::RetentionOff,
+                }
+                .into(),
+                network_id: network.0.to_vec(),
+            }),
         }
     }
 
@@ -265,6 +290,14 @@ impl Body {
                     .map_err(|_| ContentError::OutOfRange("sframe_suite"))?,
                 video: call.video,
             }),
+            Wire::System(system) => Self::System {
+                notice: match proto::SystemNoticeKind::try_from(system.kind) {
+                    Ok(proto::SystemNoticeKind::RetentionOn) => SystemNotice::RetentionOn,
+                    Ok(proto::SystemNoticeKind::RetentionOff) => SystemNotice::RetentionOff,
+                    _ => return Err(ContentError::UnknownKind("system notice")),
+                },
+                network: NetworkId(wire::array("network_id", &system.network_id)?),
+            },
         })
     }
 }

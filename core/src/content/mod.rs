@@ -30,7 +30,7 @@ use prost::Message;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-pub use body::{Body, CallAction, CallSignal, FileReference, Location, ReceiptKind};
+pub use body::{Body, CallAction, CallSignal, FileReference, Location, ReceiptKind, SystemNotice};
 pub use timers::{TimerCaps, Timers};
 
 use crate::error::{ContentError, DecodeError};
@@ -100,6 +100,9 @@ pub struct Content {
     pub quick_reply: bool,
     /// The conversation's classification marker.
     pub classification: Classification,
+    /// The sender device's number for this message in this conversation, from 1 (0: not
+    /// numbered). A compliance recipient reports the numbers it never received.
+    pub sequence: u64,
     /// What the message says or does.
     pub body: Body,
 }
@@ -114,6 +117,7 @@ impl Content {
             forwarded: false,
             quick_reply: false,
             classification: Classification::Unspecified,
+            sequence: 0,
             body,
         }
     }
@@ -145,6 +149,7 @@ impl Content {
                 Classification::Unclassified => proto::Classification::Unclassified,
             }
             .into(),
+            sequence: self.sequence,
             body: Some(self.body.to_wire()),
         }
     }
@@ -170,6 +175,7 @@ impl Content {
             forwarded: content.forwarded,
             quick_reply: content.quick_reply,
             classification,
+            sequence: content.sequence,
             body: Body::from_wire(wire::required(content.body.as_ref(), "body")?)?,
         })
     }
