@@ -1,7 +1,7 @@
 //! Compiles the `.proto` files with protox (pure Rust), so no system `protoc` is needed.
 
 /// The messages of `state.proto` that hold secrets.
-const SECRET_STATE: [&str; 14] = [
+const SECRET_STATE: [&str; 19] = [
     "AccountState",
     "SignedPreKeySecret",
     "OneTimePreKeySecret",
@@ -16,6 +16,11 @@ const SECRET_STATE: [&str; 14] = [
     "RoomPeerChains",
     "RoomSkippedKey",
     "RoomState",
+    "ComplianceCopy",
+    "ArchiveRecord",
+    "ArchivedMessage",
+    "ArchivedFileChunk",
+    "ArchivedGap",
 ];
 
 fn main() -> Result<(), Box<dyn core::error::Error>> {
@@ -28,6 +33,7 @@ fn main() -> Result<(), Box<dyn core::error::Error>> {
         "ember/v1/federation.proto",
         "ember/v1/retention.proto",
         "ember/v1/atak.proto",
+        "ember/v1/identity.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed=proto/{proto}");

@@ -180,6 +180,20 @@ pub enum BookError {
     Decrypt(DecryptError),
     /// Creating a session from an initial message failed.
     Accept(AcceptError),
+    /// The device is not in the latest device list applied for its account: it was revoked,
+    /// or the list that adds it has not been applied yet (apply it, then retry).
+    DeviceNotListed {
+        /// The device.
+        device: crate::DeviceAddress,
+    },
+    /// A device list older than the one applied for its account, or as old with other
+    /// contents (a rollback), or signed by another key than the list applied.
+    StaleDeviceList {
+        /// The version given.
+        got: u64,
+        /// The version applied.
+        current: u64,
+    },
 }
 
 /// A sealed snapshot could not be opened.
@@ -287,7 +301,8 @@ pub enum RoomError {
         /// The bound.
         max: usize,
     },
-    /// The sending chain has used all its counters; a new chain starts with the next change.
+    /// A counter is used up: the sending chain's (a new chain starts with the next change),
+    /// or the member list's version or epoch (the room cannot change any more).
     ChainExhausted,
 }
 

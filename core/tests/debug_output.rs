@@ -198,7 +198,10 @@ fn seal_by_hand(kind: u8, state: &impl Message) -> Vec<u8> {
 
 fn account_secrets(account: &Account) -> Vec<Vec<u8>> {
     let state: proto::AccountState = unseal(&account.seal(&snapshot_key(), &mut rng(0)).unwrap());
-    vec![state.root_key.clone()]
+    [state.root_key.clone(), state.recovery_key.clone()]
+        .into_iter()
+        .filter(|secret| !secret.is_empty())
+        .collect()
 }
 
 fn device_secrets(device: &Device) -> Vec<Vec<u8>> {
@@ -252,13 +255,15 @@ fn book_secrets(book: &SessionBook) -> Vec<Vec<u8>> {
 // Fixtures
 // ---------------------------------------------------------------------------------------------
 
-/// An account whose root key is `root`, made by opening a snapshot sealed by hand.
+/// An account whose root key is `root`, made by opening a snapshot sealed by hand (one of
+/// before recovery keys, which holds none).
 fn account_with_root(root: [u8; 32]) -> Account {
     let state = proto::AccountState {
         format: 1,
         account_id: vec![0x11; 16],
         root_key: root.to_vec(),
         next_device_id: 1,
+        recovery_key: Vec::new(),
     };
     Account::open(&snapshot_key(), &seal_by_hand(1, &state)).unwrap()
 }

@@ -4,7 +4,7 @@ use core::fmt;
 
 use rand_core::CryptoRng;
 
-use super::{Device, DeviceCertificate, DevicePublicKeys};
+use super::{Device, DeviceCertificate, DevicePublicKeys, RecoveryKey};
 use crate::crypto::sign::{SigningKey, VerifyingKey};
 use crate::ids::{AccountId, DeviceId, Timestamp};
 
@@ -19,22 +19,24 @@ pub struct PublicIdentity {
 
 /// An account: its id and its Ed25519 root key.
 ///
-/// The root key signs device certificates. It lives on the devices that may add new devices
-/// (or only in the master recovery key's safe place); snapshots keep it sealed.
+/// The root key signs device certificates and device lists. Both it and the id derive from the
+/// master recovery key ([`RecoveryKey`]), so the recovery key alone restores the account. The
+/// root key lives on the devices that may add new devices (or only in the recovery key's safe
+/// place); snapshots keep it sealed.
 pub struct Account {
     pub(crate) id: AccountId,
     pub(crate) root: SigningKey,
     pub(crate) next_device_id: u32,
+    /// The recovery key, on the device that made the account or was restored from it.
+    pub(crate) recovery: Option<RecoveryKey>,
 }
 
 impl Account {
-    /// A new account with a fresh id and root key.
+    /// A new account: a fresh master recovery key (32 bytes from `rng`), and the id and root
+    /// key it derives. The account keeps the recovery key until
+    /// [`Account::forget_recovery_key`].
     pub fn generate(rng: &mut (impl CryptoRng + ?Sized)) -> Self {
-        Self {
-            id: AccountId::generate(rng),
-            root: SigningKey::generate(rng),
-            next_device_id: 1,
-        }
+        Self::from_recovery_key(&RecoveryKey::generate(rng))
     }
 
     /// The account id.
@@ -86,10 +88,12 @@ impl fmt::Debug for Account {
             id,
             root: _,
             next_device_id,
+            recovery,
         } = self;
         f.debug_struct("Account")
             .field("id", id)
             .field("next_device_id", next_device_id)
+            .field("holds_recovery_key", &recovery.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -250,6 +250,7 @@ fn device(party: &Party) -> Device {
         ),
         root: SigningKey::from_secret(&secret(&party.account_root_seed)),
         next_device_id: party.device_id,
+        recovery: None,
     };
     let keys = DeviceKeys {
         signing: SigningKey::from_secret(&secret(&party.device_signing_seed)),

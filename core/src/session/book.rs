@@ -2,6 +2,10 @@
 //!
 //! A message to a person goes to every device of theirs and to the sender's own other
 //! devices, one envelope per device, each through its own session.
+//!
+//! Once an account's signed device list has been applied ([`SessionBook::apply_device_list`]),
+//! the book holds sessions only with the devices it lists: it drops the others, refuses to
+//! start or accept sessions with them and to encrypt to them, and refuses an older list.
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
@@ -13,7 +17,7 @@ use super::Session;
 use super::message::Incoming;
 use crate::error::DecryptError;
 use crate::error::{AcceptError, BookError, EncryptError};
-use crate::identity::{Device, DeviceCertificate};
+use crate::identity::{Device, DeviceCertificate, VerifiedDeviceList};
 use crate::ids::{AccountId, DeviceAddress};
 use crate::limits::{MAX_PLAINTEXT_LEN, MAX_PREVIOUS_SESSIONS, MAX_SESSIONS};
 use crate::prekeys::PreKeyBundle;
@@ -37,6 +41,8 @@ pub struct Outgoing {
 #[derive(Default)]
 pub struct SessionBook {
     pub(crate) peers: BTreeMap<DeviceAddress, Peer>,
+    /// The latest device list applied, per account (at most [`MAX_SESSIONS`]).
+    pub(crate) device_lists: BTreeMap<AccountId, VerifiedDeviceList>,
 }
 
 /// The sessions with one remote device.
@@ -106,6 +112,7 @@ impl SessionBook {
         bundle: &PreKeyBundle,
     ) -> Result<(), BookError> {
         let address = bundle.certificate().address();
+        self.check_listed(bundle.certificate())?;
         self.check_room_for(&address)?;
         let session = Session::initiate(rng, local, bundle)?;
         self.insert(address, session);
@@ -162,6 +169,9 @@ impl SessionBook {
         }
         for address in to {
             match self.peers.get(address) {
+                Some(peer) if !self.is_listed(peer.current.remote_certificate()) => {
+                    return Err(BookError::DeviceNotListed { device: *address });
+                }
                 None => return Err(BookError::MissingSession { to: *address }),
                 Some(peer) if !peer.current.can_encrypt() => {
                     return Err(EncryptError::ChainExhausted.into());
@@ -207,6 +217,7 @@ impl SessionBook {
                 if certificate.address() != from {
                     return Err(BookError::SenderMismatch);
                 }
+                self.check_listed(&certificate)?;
                 let (session, plaintext) = Session::accept_verified(local, initial, certificate)?;
                 self.insert(from, session);
                 Ok(plaintext)
@@ -236,6 +247,56 @@ impl SessionBook {
         self.peers.remove(address).is_some()
     }
 
+    /// Applies an account's device list, verified under the key the application trusts for
+    /// the account: forgets every session with a device (or certificate) the list does not
+    /// name, and from now on refuses to start, accept or encrypt to such a device. Returns
+    /// the devices whose sessions were dropped (to remove from rooms, for example).
+    ///
+    /// A list older than the one applied for the account, or as old with other contents, is
+    /// refused ([`BookError::StaleDeviceList`]) and changes nothing; the very same list again
+    /// changes nothing. Without a list for an account, the book trusts every device whose
+    /// certificate that account signed.
+    pub fn apply_device_list(
+        &mut self,
+        list: &VerifiedDeviceList,
+    ) -> Result<Vec<DeviceAddress>, BookError> {
+        let account = list.account().id;
+        match self.device_lists.get(&account) {
+            Some(current) => match list.check_update(current) {
+                Ok(true) => {}
+                Ok(false) => return Ok(Vec::new()),
+                Err(_) => {
+                    return Err(BookError::StaleDeviceList {
+                        got: list.version(),
+                        current: current.version(),
+                    });
+                }
+            },
+            None if self.device_lists.len() >= MAX_SESSIONS => return Err(BookError::Full),
+            None => {}
+        }
+        let mut removed = Vec::new();
+        self.peers.retain(|address, peer| {
+            if address.account != account {
+                return true;
+            }
+            if !list.contains(peer.current.remote_certificate()) {
+                removed.push(*address);
+                return false;
+            }
+            peer.previous
+                .retain(|session| list.contains(session.remote_certificate()));
+            true
+        });
+        self.device_lists.insert(account, list.clone());
+        Ok(removed)
+    }
+
+    /// The device list applied for `account`, if any.
+    pub fn device_list(&self, account: AccountId) -> Option<&VerifiedDeviceList> {
+        self.device_lists.get(&account)
+    }
+
     /// The devices of `account` this book has sessions with.
     pub fn devices_of(&self, account: AccountId) -> impl Iterator<Item = DeviceAddress> + '_ {
         self.peers
@@ -254,6 +315,23 @@ impl SessionBook {
         self.peers.is_empty()
     }
 
+    /// Whether the device list applied for the certificate's account (if any) names it.
+    fn is_listed(&self, certificate: &DeviceCertificate) -> bool {
+        self.device_lists
+            .get(&certificate.account_id())
+            .is_none_or(|list| list.contains(certificate))
+    }
+
+    fn check_listed(&self, certificate: &DeviceCertificate) -> Result<(), BookError> {
+        if self.is_listed(certificate) {
+            Ok(())
+        } else {
+            Err(BookError::DeviceNotListed {
+                device: certificate.address(),
+            })
+        }
+    }
+
     fn check_room_for(&self, address: &DeviceAddress) -> Result<(), BookError> {
         if self.peers.len() >= MAX_SESSIONS && !self.peers.contains_key(address) {
             return Err(BookError::Full);
@@ -264,9 +342,13 @@ impl SessionBook {
 
 impl fmt::Debug for SessionBook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Self { peers } = self;
+        let Self {
+            peers,
+            device_lists,
+        } = self;
         f.debug_struct("SessionBook")
             .field("devices", &peers.len())
+            .field("device_lists", &device_lists.len())
             .field(
                 "sessions",
                 &peers.values().map(|peer| &peer.current).collect::<Vec<_>>(),

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 
 use ember_proto::v1 as proto;
 use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
 
 use super::{Kind, SnapshotKey, open, seal};
 use crate::crypto::Secret32;
@@ -12,7 +13,7 @@ use crate::crypto::dh::PrivateKey;
 use crate::crypto::sign::{Signature, SigningKey};
 use crate::error::{DecodeError, SnapshotError};
 use crate::identity::device::{OneTimePreKeyPair, SignedPreKeyPair};
-use crate::identity::{Account, Device, DeviceCertificate};
+use crate::identity::{Account, Device, DeviceCertificate, RecoveryKey};
 use crate::ids::{AccountId, Timestamp};
 use crate::limits::{MAX_ONE_TIME_PREKEYS, MAX_SIGNED_PREKEYS};
 use crate::wire;
@@ -40,17 +41,39 @@ impl Account {
             account_id: self.id.as_bytes().to_vec(),
             root_key: self.root.to_secret().expose().to_vec(),
             next_device_id: self.next_device_id,
+            recovery_key: self
+                .recovery
+                .as_ref()
+                .map(|key| key.expose().to_vec())
+                .unwrap_or_default(),
         };
         seal(key, Kind::Account, rng, &state)
     }
 
     /// Opens an account sealed by [`Account::seal`].
+    ///
+    /// A snapshot written before recovery keys existed holds only the id and root key; one
+    /// that holds the recovery key must hold the id and root key it derives.
     pub fn open(key: &SnapshotKey, sealed: &[u8]) -> Result<Self, SnapshotError> {
         let state: proto::AccountState = open(key, Kind::Account, sealed)?;
+        let id = AccountId::from_bytes(wire::array("account_id", &state.account_id)?);
+        let root = secret("root_key", &state.root_key)?;
+        let recovery = if state.recovery_key.is_empty() {
+            None
+        } else {
+            let mut bytes = wire::array("recovery_key", &state.recovery_key)?;
+            let recovery = RecoveryKey::from_bytes(&mut bytes);
+            let derived = recovery.root_key().to_secret();
+            if recovery.account_id() != id || !bool::from(derived.ct_eq(&root)) {
+                return Err(DecodeError::OutOfRange("recovery_key").into());
+            }
+            Some(recovery)
+        };
         Ok(Self {
-            id: AccountId::from_bytes(wire::array("account_id", &state.account_id)?),
-            root: SigningKey::from_secret(&secret("root_key", &state.root_key)?),
+            id,
+            root: SigningKey::from_secret(&root),
             next_device_id: state.next_device_id.max(1),
+            recovery,
         })
     }
 }

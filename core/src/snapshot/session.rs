@@ -10,7 +10,7 @@ use super::account::secret;
 use super::{Kind, SnapshotKey, open, seal};
 use crate::crypto::dh::{PrivateKey, PublicKey};
 use crate::error::{DecodeError, SnapshotError};
-use crate::identity::DeviceCertificate;
+use crate::identity::{DeviceCertificate, VerifiedDeviceList};
 use crate::limits::{
     MAX_PREVIOUS_SESSIONS, MAX_RECEIVING_CHAINS, MAX_SESSIONS, MAX_STORED_SKIPPED_KEYS,
 };
@@ -177,6 +177,11 @@ impl SessionBook {
                     previous: peer.previous.iter().map(Session::to_state).collect(),
                 })
                 .collect(),
+            device_lists: self
+                .device_lists
+                .values()
+                .map(VerifiedDeviceList::to_bytes)
+                .collect(),
         };
         seal(key, Kind::SessionBook, rng, &state)
     }
@@ -208,6 +213,21 @@ impl SessionBook {
                 .collect::<Result<VecDeque<_>, _>>()?;
             peers.insert(current.remote_address(), Peer { current, previous });
         }
-        Ok(Self { peers })
+        if state.device_lists.len() > MAX_SESSIONS {
+            return Err(DecodeError::TooMany {
+                field: "device_lists",
+                max: MAX_SESSIONS,
+            }
+            .into());
+        }
+        let mut device_lists = BTreeMap::new();
+        for bytes in &state.device_lists {
+            let list = VerifiedDeviceList::from_sealed(bytes)?;
+            device_lists.insert(list.account().id, list);
+        }
+        Ok(Self {
+            peers,
+            device_lists,
+        })
     }
 }
