@@ -4,16 +4,21 @@
 //! per function ([`TARGETS`]). Each takes arbitrary bytes and must not panic on any of them.
 //! Beyond "no panic", each checks what must hold when the input is accepted or refused:
 //!
-//! - a decoded bundle or certificate re-encodes to an equal one;
-//! - an envelope that decrypted once does not decrypt again, and one that was refused leaves
-//!   the session, the session book and the device exactly as they were;
+//! - a decoded bundle, certificate, content, payload or SFrame header re-encodes to an equal
+//!   one;
+//! - an envelope, room message or call frame that decrypted once does not decrypt again, and
+//!   one that was refused leaves the session, the session book, the device or the room
+//!   exactly as they were; so does a refused room control payload;
+//! - a file stream releases only plaintext that verified, and decrypts only if it is exactly
+//!   a stream the fixed key made;
 //! - an opened snapshot seals and opens again to the same bytes.
 //!
 //! So a panic here is a finding: a bug in the crate (or in this module's fixtures).
 //!
-//! The fixtures, a responder device and the session and session book it has with one
-//! initiator, are made from fixed ChaCha20 seeds and kept sealed (once per process with the
-//! `std` feature, on every call without); each call opens fresh copies, so runs are
+//! The fixtures (a responder device and the session and session book it has with one
+//! initiator, a member's view of a room, file streams under one key, a participant's call
+//! keys) are made from fixed seeds; the costly ones are kept sealed (once per process with
+//! the `std` feature, on every call without) and each call opens fresh copies, so runs are
 //! reproducible and one input cannot affect the next. [`seed_corpus`] makes valid inputs for
 //! exactly these fixtures. `tests/fuzz_corpora.rs` replays `fuzz/corpus/` through these
 //! functions and checks that the seeds there are the ones [`seed_corpus`] makes.
@@ -45,8 +50,40 @@ use crate::error::SnapshotError;
 use crate::identity::{Account, Device, DeviceCertificate};
 use crate::ids::{DeviceAddress, Timestamp};
 use crate::prekeys::PreKeyBundle;
+use crate::room::Room;
 use crate::session::{Session, SessionBook};
 use crate::snapshot::{FORMAT, Kind, MAGIC, SnapshotKey};
+
+/// Defines `fn $name()`, which gives the fixture `$make` makes: once per process where `std`
+/// is there to hold it (the fuzz targets and the tests), on every call without.
+macro_rules! fixture {
+    ($(#[$doc:meta])* fn $name:ident() -> $type:ty = $make:expr;) => {
+        $(#[$doc])*
+        #[cfg(feature = "std")]
+        fn $name() -> &'static $type {
+            static FIXTURE: $crate::fuzzing::std::sync::OnceLock<$type> =
+                $crate::fuzzing::std::sync::OnceLock::new();
+            FIXTURE.get_or_init($make)
+        }
+
+        $(#[$doc])*
+        #[cfg(not(feature = "std"))]
+        fn $name() -> $type {
+            ($make)()
+        }
+    };
+}
+use fixture;
+
+mod calls;
+mod contents;
+mod files;
+mod rooms;
+
+pub use calls::sframe;
+pub use contents::{content, payload};
+pub use files::file_stream;
+pub use rooms::{room_control, room_message};
 
 /// A fuzz target's entry point: takes any bytes, panics only on a finding.
 pub type EntryPoint = fn(&[u8]);
@@ -61,6 +98,12 @@ pub const TARGETS: &[(&str, EntryPoint)] = &[
     ("session_book", session_book),
     ("snapshot", snapshot),
     ("snapshot_state", snapshot_state),
+    ("content", content),
+    ("payload", payload),
+    ("room_message", room_message),
+    ("room_control", room_control),
+    ("file_stream", file_stream),
+    ("sframe", sframe),
 ];
 
 /// The key that [`snapshot`] opens with and [`snapshot_state`] seals with.
@@ -224,8 +267,8 @@ pub fn session_book(data: &[u8]) {
 }
 
 /// Opens the bytes as a sealed snapshot under [`SNAPSHOT_KEY`] with [`Account::open`],
-/// [`Device::open`], [`Session::open`] and [`SessionBook::open`]. Whatever opens must seal
-/// and open again to the same bytes.
+/// [`Device::open`], [`Session::open`], [`SessionBook::open`] and [`Room::open`]. Whatever
+/// opens must seal and open again to the same bytes.
 ///
 /// Only a sealed input gets past the tag check, so this covers the envelope of snapshots;
 /// [`snapshot_state`] covers what is inside.
@@ -234,16 +277,18 @@ pub fn snapshot(data: &[u8]) {
     open_and_reseal::<Device>(data);
     open_and_reseal::<Session>(data);
     open_and_reseal::<SessionBook>(data);
+    open_and_reseal::<Room>(data);
 }
 
 /// Seals the bytes as the state of each kind of snapshot under [`SNAPSHOT_KEY`] and opens
 /// them as in [`snapshot`]: the state decoders, past the tag check.
 pub fn snapshot_state(data: &[u8]) {
-    let kinds: [(Kind, EntryPoint); 4] = [
+    let kinds: [(Kind, EntryPoint); 5] = [
         (Kind::Account, open_and_reseal::<Account>),
         (Kind::Device, open_and_reseal::<Device>),
         (Kind::Session, open_and_reseal::<Session>),
         (Kind::SessionBook, open_and_reseal::<SessionBook>),
+        (Kind::Room, open_and_reseal::<Room>),
     ];
     for (kind, open) in kinds {
         open(&seal_state(kind, data));
@@ -301,7 +346,7 @@ macro_rules! sealable {
     )*};
 }
 
-sealable!(Account, Device, Session, SessionBook);
+sealable!(Account, Device, Session, SessionBook, Room);
 
 fn open_fixture<T: Sealable>(sealed: &[u8]) -> T {
     T::open_fixed(sealed).expect("a sealed fixture opens")
@@ -342,17 +387,9 @@ impl Fixtures {
     }
 }
 
-/// Made once per process where `std` is there to hold them (the fuzz targets and the tests).
-#[cfg(feature = "std")]
-fn fixtures() -> &'static Fixtures {
-    static FIXTURES: std::sync::OnceLock<Fixtures> = std::sync::OnceLock::new();
-    FIXTURES.get_or_init(Fixtures::make)
-}
-
-/// Without `std` there is nowhere safe to keep them, so they are made on every call.
-#[cfg(not(feature = "std"))]
-fn fixtures() -> Fixtures {
-    Fixtures::make()
+fixture! {
+    /// The session fixtures.
+    fn fixtures() -> Fixtures = Fixtures::make;
 }
 
 /// Bob: his account and his device, which holds three one-time prekeys and has rotated its
@@ -472,7 +509,8 @@ pub struct Seed {
 }
 
 /// The seed corpus: valid inputs for each target's fixture (bundles, certificates, initial
-/// and ratchet messages, sealed snapshots and their states), and a few that must be refused
+/// and ratchet messages, sealed snapshots and their states, content and payloads, room
+/// messages and control payloads, file streams, call frames), and a few that must be refused
 /// (truncated, altered, misdirected). Deterministic: the same bytes on every call.
 pub fn seed_corpus() -> Vec<Seed> {
     let mut seeds = Vec::new();
@@ -652,12 +690,16 @@ pub fn seed_corpus() -> Vec<Seed> {
     let device = fresh_bob.sealed();
     let book = conversation.book.sealed();
     let session = conversation.session.sealed();
+    let rooms = rooms::seeds(&mut add);
+    let [room, room_left] = &rooms.sealed;
     let mut wrong_kind = session.clone();
     wrong_kind[MAGIC.len() + 1] = Kind::Account as u8;
     add("snapshot", "seed-account", account.clone());
     add("snapshot", "seed-device", device.clone());
     add("snapshot", "seed-session", session.clone());
     add("snapshot", "seed-session-book", book.clone());
+    add("snapshot", "seed-room", room.clone());
+    add("snapshot", "seed-room-left", room_left.clone());
     add("snapshot", "seed-wrong-kind", wrong_kind);
     add("snapshot", "seed-truncated", truncated(&session));
     add("snapshot", "seed-bad-tag", flipped(&session));
@@ -666,11 +708,23 @@ pub fn seed_corpus() -> Vec<Seed> {
     add("snapshot_state", "seed-device", state(&device));
     add("snapshot_state", "seed-session", state(&session));
     add("snapshot_state", "seed-session-book", state(&book));
+    add("snapshot_state", "seed-room", state(room));
+    add("snapshot_state", "seed-room-left", state(room_left));
     add(
         "snapshot_state",
         "seed-truncated",
         truncated(&state(&device)),
     );
+
+    contents::seeds(
+        &mut add,
+        [
+            ("seed-room-update", rooms.update),
+            ("seed-sender-key", rooms.key),
+        ],
+    );
+    files::seeds(&mut add);
+    calls::seeds(&mut add);
     seeds
 }
 
@@ -715,6 +769,7 @@ mod tests {
                 || Device::open_fixed(sealed).is_ok()
                 || Session::open_fixed(sealed).is_ok()
                 || SessionBook::open_fixed(sealed).is_ok()
+                || Room::open_fixed(sealed).is_ok()
         };
         match target {
             "prekey_bundle" => PreKeyBundle::from_bytes(data).is_ok(),
@@ -738,9 +793,16 @@ mod tests {
                 Kind::Device,
                 Kind::Session,
                 Kind::SessionBook,
+                Kind::Room,
             ]
             .into_iter()
             .any(|kind| opens(&seal_state(kind, data))),
+            "content" => crate::content::Content::decode(data).is_ok(),
+            "payload" => crate::payload::Payload::decode(data).is_ok(),
+            "room_message" => rooms::tests::accepted_message(data),
+            "room_control" => rooms::tests::accepted_control(data),
+            "file_stream" => files::tests::accepted(data),
+            "sframe" => calls::tests::accepted(data),
             other => panic!("no target {other}"),
         }
     }
@@ -757,6 +819,31 @@ mod tests {
             "seed-wrong-kind",
             "seed-sender-mismatch",
             "seed-unknown-sender",
+            "seed-out-of-range",
+            "seed-empty",
+            "seed-replay-first",
+            "seed-own-message",
+            "seed-missing-sender-key",
+            "seed-unknown-chain",
+            "seed-stale-update",
+            "seed-update-from-non-member",
+            "seed-key-from-non-member",
+            "seed-own-key",
+            "seed-other-room",
+            "seed-other-room-key",
+            "seed-content",
+            "seed-other-key",
+            "seed-swapped-chunks",
+            "seed-repeated-chunk",
+            "seed-trailing-data",
+            "seed-final-chunk-dropped",
+            "seed-spliced-chunk",
+            "seed-previous-epoch-expired",
+            "seed-own-slot",
+            "seed-next-epoch",
+            "seed-old-epoch",
+            "seed-wrong-metadata",
+            "seed-wrong-suite",
         ];
         let seeds = seed_corpus();
         for (target, _) in TARGETS {

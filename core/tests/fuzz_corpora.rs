@@ -88,6 +88,12 @@ replay_tests!(
     session_book,
     snapshot,
     snapshot_state,
+    content,
+    payload,
+    room_message,
+    room_control,
+    file_stream,
+    sframe,
 );
 
 #[test]

@@ -170,6 +170,7 @@ impl Room {
         if !update.members.contains(&from) {
             return Err(RoomError::NotAMember);
         }
+        check_counters(update.version, update.epoch)?;
         let room = Self::with_members(
             rng,
             update.room_id,
@@ -225,8 +226,12 @@ impl Room {
             .any(|device| !members.contains(&device));
         let update = RoomUpdate {
             room_id: self.id,
-            version: self.version + 1,
-            epoch: self.epoch + u64::from(removed),
+            version: next(self.version)?,
+            epoch: if removed {
+                next(self.epoch)?
+            } else {
+                self.epoch
+            },
             members,
         };
         let everyone: BTreeSet<DeviceAddress> = self
@@ -277,8 +282,8 @@ impl Room {
         members.remove_account(&self.me.account);
         let update = RoomUpdate {
             room_id: self.id,
-            version: self.version + 1,
-            epoch: self.epoch + 1,
+            version: next(self.version)?,
+            epoch: next(self.epoch)?,
             members,
         };
         // Every old device but this one: the remaining ones move to the new epoch, this
@@ -314,6 +319,12 @@ impl Room {
                 got: update.version,
                 current: self.version,
             });
+        }
+        check_counters(update.version, update.epoch)?;
+        if update.version - self.version > MAX_UPDATE_GAP
+            || update.epoch.saturating_sub(self.epoch) > MAX_UPDATE_GAP
+        {
+            return Err(DecodeError::OutOfRange("version").into());
         }
         let removed = self
             .members
@@ -593,6 +604,27 @@ impl Room {
             to,
         })
     }
+}
+
+/// Highest member list version or epoch a room accepts: far beyond any real room's changes,
+/// and far enough below `u64::MAX` that counting on never overflows.
+pub const MAX_ROOM_COUNTER: u64 = 1 << 62;
+/// How far ahead of this device's list a received version or epoch may be (updates it missed).
+pub const MAX_UPDATE_GAP: u64 = 1 << 16;
+
+fn check_counters(version: u64, epoch: u64) -> Result<(), RoomError> {
+    if version > MAX_ROOM_COUNTER || epoch > MAX_ROOM_COUNTER {
+        return Err(DecodeError::OutOfRange("version").into());
+    }
+    Ok(())
+}
+
+/// The next version or epoch, within [`MAX_ROOM_COUNTER`].
+fn next(counter: u64) -> Result<u64, RoomError> {
+    if counter >= MAX_ROOM_COUNTER {
+        return Err(RoomError::ChainExhausted);
+    }
+    Ok(counter + 1)
 }
 
 impl fmt::Debug for Room {
