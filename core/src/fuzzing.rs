@@ -11,7 +11,12 @@
 //!   exactly as they were; so does a refused room control payload;
 //! - a file stream releases only plaintext that verified, and decrypts only if it is exactly
 //!   a stream the fixed key made;
-//! - an opened snapshot seals and opens again to the same bytes.
+//! - an opened snapshot seals and opens again to the same bytes;
+//! - a verified policy, network settings, descriptor, device list, directory entry, linking
+//!   message or recovery key re-encodes to an equal one, and a verified policy or settings
+//!   does not replace itself;
+//! - a federation envelope or ATAK frame that was accepted is not accepted again, and one
+//!   that was refused leaves the gate or the channel accepting the next valid one.
 //!
 //! So a panic here is a finding: a bug in the crate (or in this module's fixtures).
 //!
@@ -78,11 +83,13 @@ use fixture;
 mod calls;
 mod contents;
 mod files;
+mod organization;
 mod rooms;
 
 pub use calls::sframe;
 pub use contents::{content, payload};
 pub use files::file_stream;
+pub use organization::{atak, devices, federation, policy};
 pub use rooms::{room_control, room_message};
 
 /// A fuzz target's entry point: takes any bytes, panics only on a finding.
@@ -104,6 +111,10 @@ pub const TARGETS: &[(&str, EntryPoint)] = &[
     ("room_control", room_control),
     ("file_stream", file_stream),
     ("sframe", sframe),
+    ("policy", policy),
+    ("federation", federation),
+    ("atak", atak),
+    ("devices", devices),
 ];
 
 /// The key that [`snapshot`] opens with and [`snapshot_state`] seals with.
@@ -725,6 +736,7 @@ pub fn seed_corpus() -> Vec<Seed> {
     );
     files::seeds(&mut add);
     calls::seeds(&mut add);
+    organization::seeds(&mut add);
     seeds
 }
 
@@ -803,6 +815,9 @@ mod tests {
             "room_control" => rooms::tests::accepted_control(data),
             "file_stream" => files::tests::accepted(data),
             "sframe" => calls::tests::accepted(data),
+            "policy" | "federation" | "atak" | "devices" => {
+                organization::tests::accepted(target, data)
+            }
             other => panic!("no target {other}"),
         }
     }
@@ -852,7 +867,7 @@ mod tests {
         for seed in seeds {
             assert_eq!(
                 accepted(seed.target, &seed.data),
-                !refused.contains(&seed.name),
+                !refused.contains(&seed.name) && !organization::tests::REFUSED.contains(&seed.name),
                 "{}/{}",
                 seed.target,
                 seed.name

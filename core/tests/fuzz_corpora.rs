@@ -94,6 +94,10 @@ replay_tests!(
     room_control,
     file_stream,
     sframe,
+    policy,
+    federation,
+    atak,
+    devices,
 );
 
 #[test]
