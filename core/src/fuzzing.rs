@@ -84,12 +84,14 @@ mod calls;
 mod contents;
 mod files;
 mod organization;
+mod retention;
 mod rooms;
 
 pub use calls::sframe;
 pub use contents::{content, payload};
 pub use files::file_stream;
 pub use organization::{atak, devices, federation, policy};
+pub use retention::retention;
 pub use rooms::{room_control, room_message};
 
 /// A fuzz target's entry point: takes any bytes, panics only on a finding.
@@ -115,6 +117,7 @@ pub const TARGETS: &[(&str, EntryPoint)] = &[
     ("federation", federation),
     ("atak", atak),
     ("devices", devices),
+    ("retention", retention),
 ];
 
 /// The key that [`snapshot`] opens with and [`snapshot_state`] seals with.
@@ -737,6 +740,7 @@ pub fn seed_corpus() -> Vec<Seed> {
     files::seeds(&mut add);
     calls::seeds(&mut add);
     organization::seeds(&mut add);
+    retention::seeds(&mut add);
     seeds
 }
 
@@ -818,6 +822,7 @@ mod tests {
             "policy" | "federation" | "atak" | "devices" => {
                 organization::tests::accepted(target, data)
             }
+            "retention" => retention::tests::accepted(data),
             other => panic!("no target {other}"),
         }
     }
@@ -867,7 +872,9 @@ mod tests {
         for seed in seeds {
             assert_eq!(
                 accepted(seed.target, &seed.data),
-                !refused.contains(&seed.name) && !organization::tests::REFUSED.contains(&seed.name),
+                !refused.contains(&seed.name)
+                    && !organization::tests::REFUSED.contains(&seed.name)
+                    && !retention::tests::REFUSED.contains(&seed.name),
                 "{}/{}",
                 seed.target,
                 seed.name

@@ -98,6 +98,7 @@ replay_tests!(
     federation,
     atak,
     devices,
+    retention,
 );
 
 #[test]
