@@ -4,7 +4,8 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
-use ed25519_dalek::{SECRET_KEY_LENGTH, Signer};
+use ed25519_dalek::SECRET_KEY_LENGTH;
+use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier, Signer};
 use rand_core::CryptoRng;
 
 use super::Secret32;
@@ -83,6 +84,23 @@ impl VerifyingKey {
             .map_err(|_| BadSignature)
     }
 
+    /// Whether the key is of small order, a key no honest signer has.
+    pub fn is_weak(&self) -> bool {
+        self.0.is_weak()
+    }
+
+    /// Verifies a signature over the concatenation of `parts` without copying them, with
+    /// RFC 8032's cofactorless check (canonical S required) instead of `verify_strict`'s extra
+    /// decompression of R. Only for keys known not to be weak ([`VerifyingKey::is_weak`]): a
+    /// small-order R then only lets the key's own holder make one message verify twice, which
+    /// callers that refuse duplicates by counter do not care about. Room messages use it, as
+    /// Megolm does.
+    pub fn verify_parts(&self, parts: &[&[u8]], signature: &Signature) -> Result<(), BadSignature> {
+        self.0
+            .multipart_verify(parts, &ed25519_dalek::Signature::from_bytes(&signature.0))
+            .map_err(|_| BadSignature)
+    }
+
     /// Verifies a signature made by [`SigningKey::sign`] with the same `label`.
     pub fn verify(
         &self,
@@ -136,6 +154,15 @@ impl SigningKey {
     /// A raw Ed25519 signature over `message`.
     pub fn sign_raw(&self, message: &[u8]) -> Signature {
         Signature(self.0.sign(message).to_bytes())
+    }
+
+    /// Signs the concatenation of `parts` without copying them (the first part is the label).
+    pub fn sign_parts(&self, parts: &[&[u8]]) -> Signature {
+        // Ed25519 signing of in-memory parts cannot fail; an error would be a bug in dalek.
+        match self.0.try_multipart_sign(parts) {
+            Ok(signature) => Signature(signature.to_bytes()),
+            Err(_) => self.sign_raw(&parts.concat()),
+        }
     }
 
     /// Signs `label || message`. Every signature Ember makes carries a label naming what is

@@ -25,7 +25,7 @@ pub(crate) struct Header {
 
 /// `u32be(suite) || room_id || u64be(epoch) || sender account || u32be(sender device)
 /// || u32be(chain_id) || u32be(counter)`.
-const HEADER_BYTES: usize = 4 + 16 + 8 + 16 + 4 + 4 + 4;
+pub(crate) const HEADER_BYTES: usize = 4 + 16 + 8 + 16 + 4 + 4 + 4;
 
 impl Header {
     fn bytes(&self) -> [u8; HEADER_BYTES] {
@@ -55,12 +55,18 @@ impl Header {
         out
     }
 
-    /// What the chain's signing key signs (after the label): `header bytes || ciphertext`.
-    pub(crate) fn signed(&self, ciphertext: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER_BYTES + ciphertext.len());
-        out.extend_from_slice(&self.bytes());
-        out.extend_from_slice(ciphertext);
-        out
+    /// What the chain's signing key signs, as parts:
+    /// `"ember/v1/room-message-signature\0" || header bytes || ciphertext`.
+    pub(crate) fn signed_parts<'a>(
+        bytes: &'a [u8; HEADER_BYTES],
+        ciphertext: &'a [u8],
+    ) -> [&'a [u8]; 3] {
+        [domain::ROOM_MESSAGE_SIGNATURE, bytes, ciphertext]
+    }
+
+    /// The header's bytes, for [`Header::signed_parts`].
+    pub(crate) fn to_bytes(&self) -> [u8; HEADER_BYTES] {
+        self.bytes()
     }
 }
 

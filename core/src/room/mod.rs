@@ -65,7 +65,6 @@ pub use payload::{RoomUpdate, SenderKey};
 use chains::{ChainName, OwnChain, PeerChain};
 use message::{Header, RoomMessage};
 
-use crate::domain;
 use crate::error::{DecodeError, DecryptError, RoomError};
 use crate::ids::DeviceAddress;
 use crate::limits::{
@@ -409,9 +408,10 @@ impl Room {
                 len: plaintext.len(),
                 max: MAX_PLAINTEXT_LEN,
             })?;
+        let header_bytes = header.to_bytes();
         let signature = own
             .signing
-            .sign(domain::ROOM_MESSAGE_SIGNATURE, &header.signed(&ciphertext));
+            .sign_parts(&Header::signed_parts(&header_bytes, &ciphertext));
         own.key = next_key;
         own.next += 1;
         Ok(RoomMessage {
@@ -445,11 +445,11 @@ impl Room {
                 RoomError::NotAMember
             });
         };
+        let header_bytes = header.to_bytes();
         chain
             .signing_key
-            .verify(
-                domain::ROOM_MESSAGE_SIGNATURE,
-                &header.signed(&message.ciphertext),
+            .verify_parts(
+                &Header::signed_parts(&header_bytes, &message.ciphertext),
                 &message.signature,
             )
             .map_err(|_| RoomError::BadSignature)?;

@@ -57,7 +57,9 @@ impl SenderKey {
                 got: key.chain_key.len(),
             })?,
             signing_key: VerifyingKey::from_slice(&key.signing_key)
-                .map_err(|_| DecodeError::BadKey("signing_key"))?,
+                .ok()
+                .filter(|key| !key.is_weak())
+                .ok_or(DecodeError::BadKey("signing_key"))?,
         })
     }
 }
