@@ -28,7 +28,8 @@ pub(crate) struct Header {
 pub(crate) const HEADER_BYTES: usize = 4 + 16 + 8 + 16 + 4 + 4 + 4;
 
 impl Header {
-    fn bytes(&self) -> [u8; HEADER_BYTES] {
+    /// The header's bytes, for [`Header::signed_parts`] and the associated data.
+    pub(crate) fn bytes(&self) -> [u8; HEADER_BYTES] {
         let mut out = [0u8; HEADER_BYTES];
         let parts: [&[u8]; 7] = [
             &Suite::Classic.id().to_be_bytes(),
@@ -62,11 +63,6 @@ impl Header {
         ciphertext: &'a [u8],
     ) -> [&'a [u8]; 3] {
         [domain::ROOM_MESSAGE_SIGNATURE, bytes, ciphertext]
-    }
-
-    /// The header's bytes, for [`Header::signed_parts`].
-    pub(crate) fn to_bytes(&self) -> [u8; HEADER_BYTES] {
-        self.bytes()
     }
 }
 

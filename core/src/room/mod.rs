@@ -408,7 +408,7 @@ impl Room {
                 len: plaintext.len(),
                 max: MAX_PLAINTEXT_LEN,
             })?;
-        let header_bytes = header.to_bytes();
+        let header_bytes = header.bytes();
         let signature = own
             .signing
             .sign_parts(&Header::signed_parts(&header_bytes, &ciphertext));
@@ -445,7 +445,7 @@ impl Room {
                 RoomError::NotAMember
             });
         };
-        let header_bytes = header.to_bytes();
+        let header_bytes = header.bytes();
         chain
             .signing_key
             .verify_parts(
