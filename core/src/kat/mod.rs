@@ -34,6 +34,7 @@
 extern crate std;
 
 mod file;
+mod retention;
 mod room;
 mod session;
 
@@ -69,6 +70,9 @@ trait VectorSet: Serialize + DeserializeOwned {
     const RECORDED: &'static str;
     /// The vectors printed for the specification, relative to the crate.
     const MARKDOWN_FILE: &'static str;
+    /// The specification that prints the set once it has the set's heading, relative to the
+    /// crate.
+    const SPEC_FILE: &'static str = PROTOCOL_FILE;
 
     /// Whether `line` of `docs/PROTOCOL.md` is the heading under which the set is printed.
     fn is_heading(line: &str) -> bool;
@@ -125,7 +129,7 @@ fn check<S: VectorSet>() {
 /// Once the specification prints the set (it has the set's heading), it must print every
 /// input and output of the current one.
 fn check_protocol_md<S: VectorSet>() {
-    let Ok(text) = std::fs::read_to_string(crate_path(PROTOCOL_FILE)) else {
+    let Ok(text) = std::fs::read_to_string(crate_path(S::SPEC_FILE)) else {
         return;
     };
     if writing() || !text.lines().any(S::is_heading) {
@@ -137,7 +141,8 @@ fn check_protocol_md<S: VectorSet>() {
     for row in inputs.iter().chain(&output_rows(vectors.outputs())) {
         assert!(
             squeezed.contains(&row.text),
-            "{PROTOCOL_FILE} does not print {} of {}",
+            "{} does not print {} of {}",
+            S::SPEC_FILE,
             row.name,
             S::JSON_FILE
         );
