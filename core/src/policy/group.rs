@@ -19,6 +19,7 @@ use super::{
     MAX_ATAK_PACKAGES, MAX_BLOCKED_GUESTS, MAX_GROUP_NAME_LEN, MAX_POLICY_LEN, MAX_QUICK_REPLIES,
     MAX_QUICK_REPLY_LEN,
 };
+use crate::atak::AtakRules;
 use crate::content::TimerCaps;
 use crate::crypto::sign::VerifyingKey;
 use crate::domain;
@@ -330,35 +331,12 @@ pub enum FederationMode {
     Restricted,
 }
 
-/// ATAK plugin settings. The fields are those of the ATAK module's own `AtakRules`, which
-/// takes them as they are.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AtakRules {
-    /// Whether the ATAK plugin may pair.
-    pub enabled: bool,
-    /// The ATAK apps (Android package names, compared exactly) whose plugins may pair: at
-    /// most [`MAX_ATAK_PACKAGES`] names of at most [`MAX_ATAK_PACKAGE_LEN`] bytes.
-    pub allowed_packages: Vec<String>,
-}
-
-impl Default for AtakRules {
-    /// Off, with the civilian and military ATAK packages listed for when it is turned on.
-    fn default() -> Self {
-        Self {
-            enabled: false,
-            allowed_packages: alloc::vec![ATAK_CIV_PACKAGE.into(), ATAK_MIL_PACKAGE.into()],
-        }
-    }
-}
-
-impl AtakRules {
-    /// Whether a plugin in the ATAK app `package` may pair.
-    pub fn allows(&self, package: &str) -> bool {
-        self.enabled
-            && self
-                .allowed_packages
-                .iter()
-                .any(|allowed| allowed == package)
+/// ATAK plugin settings of a new policy: off, with the civilian and military ATAK packages
+/// listed for when an administrator turns it on.
+fn default_atak_rules() -> AtakRules {
+    AtakRules {
+        enabled: false,
+        allowed_packages: alloc::vec![ATAK_CIV_PACKAGE.into(), ATAK_MIL_PACKAGE.into()],
     }
 }
 
@@ -383,7 +361,7 @@ impl SecurityGroupPolicy {
             account: AccountRules::default(),
             device: DeviceRules::default(),
             federation: FederationRules::default(),
-            atak: AtakRules::default(),
+            atak: default_atak_rules(),
         }
     }
 

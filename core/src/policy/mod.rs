@@ -68,14 +68,17 @@ mod password;
 mod settings;
 mod store;
 
+/// The ATAK settings of a policy are the ATAK module's own rules, so a verified policy feeds
+/// [`crate::atak::PairingRegistry`] as it is.
+pub use crate::atak::AtakRules;
 pub use enforce::{
     Incoming, check_incoming, check_outgoing, read_receipts_flow, read_receipts_flow_in_room,
 };
 pub use error::{InvalidPolicy, PasswordRuleFailed, PolicyError, PolicyViolation, UpdateError};
 pub use group::{
-    AccountRules, AtakRules, CallingRules, DeviceRules, FederationMode, FederationRules,
-    FileAccess, FileRules, LocationSharing, MessagingRules, OpenAccess, SECURITY_GROUP_ID_LEN,
-    SecurityGroupId, SecurityGroupPolicy, ShredderIntensity, TcpCalling, VerifiedPolicy,
+    AccountRules, CallingRules, DeviceRules, FederationMode, FederationRules, FileAccess,
+    FileRules, LocationSharing, MessagingRules, OpenAccess, SECURITY_GROUP_ID_LEN, SecurityGroupId,
+    SecurityGroupPolicy, ShredderIntensity, TcpCalling, VerifiedPolicy,
 };
 pub use password::PasswordRules;
 pub use settings::{ConsentBanner, NetworkSettings, VerifiedNetworkSettings};
