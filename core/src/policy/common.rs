@@ -1,11 +1,11 @@
 //! What the policy documents share: the signature over `label || body`, the network id check
-//! and the checks on texts, lists and durations.
+//! the checks on texts, lists and durations, and the rollback rule.
 
 use crate::crypto::sign::{Signature, VerifyingKey};
 use crate::network::NetworkId;
 use crate::wire;
 
-use super::error::PolicyError;
+use super::error::{PolicyError, UpdateError};
 
 /// Verifies the network key's signature over `label || body`, before the body is decoded.
 pub(super) fn verify(
@@ -83,4 +83,23 @@ pub(super) fn check_count(
     } else {
         Ok(())
     }
+}
+
+/// The rollback rule both signed documents follow: `candidate` replaces `current` only if it
+/// is the same document (`same`) with a higher revision; otherwise `current` is unchanged.
+pub(super) fn replace_if_newer<T>(
+    current: &mut T,
+    candidate: T,
+    same: bool,
+    revision: impl Fn(&T) -> u64,
+) -> Result<(), UpdateError> {
+    if !same {
+        return Err(UpdateError::OtherDocument);
+    }
+    let (got, now) = (revision(&candidate), revision(current));
+    if got <= now {
+        return Err(UpdateError::Stale { got, current: now });
+    }
+    *current = candidate;
+    Ok(())
 }

@@ -10,7 +10,7 @@ use rand_core::CryptoRng;
 
 use super::common::{
     check_count, check_duration, check_network, check_text, duration_from_wire, duration_to_wire,
-    verify,
+    replace_if_newer, verify,
 };
 use super::error::{InvalidPolicy, PolicyError, UpdateError};
 use super::password::PasswordRules;
@@ -774,17 +774,9 @@ impl VerifiedPolicy {
     /// rollback or a replay. (A user moved to another group starts from the new group's
     /// policy instead.)
     pub fn accept_newer(&mut self, candidate: Self) -> Result<(), UpdateError> {
-        if candidate.network_id() != self.network_id() || candidate.group_id() != self.group_id() {
-            return Err(UpdateError::OtherDocument);
-        }
-        if candidate.revision() <= self.revision() {
-            return Err(UpdateError::Stale {
-                got: candidate.revision(),
-                current: self.revision(),
-            });
-        }
-        *self = candidate;
-        Ok(())
+        let same =
+            candidate.network_id() == self.network_id() && candidate.group_id() == self.group_id();
+        replace_if_newer(self, candidate, same, Self::revision)
     }
 }
 

@@ -8,7 +8,8 @@ use ember_proto::v1 as proto;
 use prost::Message;
 
 use super::common::{
-    check_duration, check_network, check_text, duration_from_wire, duration_to_wire, verify,
+    check_duration, check_network, check_text, duration_from_wire, duration_to_wire,
+    replace_if_newer, verify,
 };
 use super::error::{InvalidPolicy, PolicyError, UpdateError};
 use super::{MAX_BANNER_BODY_LEN, MAX_BANNER_BUTTON_LEN, MAX_BANNER_TITLE_LEN, MAX_POLICY_LEN};
@@ -201,17 +202,8 @@ impl VerifiedNetworkSettings {
     /// Replaces these settings with `candidate` if they are for the same network and have a
     /// higher revision. Otherwise these settings are unchanged.
     pub fn accept_newer(&mut self, candidate: Self) -> Result<(), UpdateError> {
-        if candidate.network_id() != self.network_id() {
-            return Err(UpdateError::OtherDocument);
-        }
-        if candidate.revision() <= self.revision() {
-            return Err(UpdateError::Stale {
-                got: candidate.revision(),
-                current: self.revision(),
-            });
-        }
-        *self = candidate;
-        Ok(())
+        let same = candidate.network_id() == self.network_id();
+        replace_if_newer(self, candidate, same, Self::revision)
     }
 }
 
